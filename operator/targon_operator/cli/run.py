@@ -1,0 +1,43 @@
+"""``targon-operator run``: the operator itself (kopf with our handlers).
+
+Flags and ``TARGON_*`` environment variables come from ``settings.OperatorSettings``; the
+table in the README is generated from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .. import settings as settings_mod
+from . import logs
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the operator",
+        description="Run the operator against the cluster in KUBECONFIG (or in-cluster).",
+    )
+    settings_mod.add_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    ours = settings_mod.OperatorSettings.load(args)
+    logs.setup(ours.log_level, ours.log_format)
+    import kopf
+
+    from .. import handlers  # noqa: F401 - registers the handlers with kopf
+
+    liveness = f"http://0.0.0.0:{ours.liveness_port}/healthz" if ours.liveness_port else None
+    kopf.run(
+        standalone=ours.standalone,
+        priority=ours.priority,
+        peering_name=None if ours.standalone else ours.peering_name,
+        namespaces=ours.namespaces,
+        clusterwide=not ours.namespaces,
+        liveness_endpoint=liveness,
+        memo=kopf.Memo(settings=ours),
+    )
+    return 0
