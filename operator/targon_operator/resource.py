@@ -192,7 +192,6 @@ class WorkloadStatus(ResourceModel):
     updated_at: str | None = None
     observed_generation: int | None = None
     last_sync_time: str | None = None
-    last_event_time: str | None = None
     source_versions: dict[str, str] | None = None
     conditions: list[Condition] = Field(default_factory=list)
 

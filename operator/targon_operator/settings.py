@@ -56,6 +56,11 @@ class OperatorSettings(BaseModel):
     request_timeout: float = Field(
         30.0, description="Seconds to wait for a Targon API answer.", gt=0
     )
+    max_concurrent_reconciles: int = Field(
+        64,
+        description="Resources reconciled at once; the rest queue (bounds memory at scale).",
+        ge=1,
+    )
     max_concurrent_syncs: int = Field(
         32, description="Status patches and drift checks a sync runs at once.", ge=1
     )
@@ -76,6 +81,11 @@ class OperatorSettings(BaseModel):
     priority: int = Field(0, description="kopf peering priority of this replica (HA).")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: str = Field("text", description="text or json.")
+
+    @field_validator("api_key", "api_key_secret", "peering_name", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     @field_validator("namespaces", mode="before")
     @classmethod

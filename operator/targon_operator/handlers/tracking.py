@@ -11,7 +11,7 @@ from ..runtime import Runtime
 
 
 @kopf.on.event(paths.GROUP, paths.VERSION, paths.PLURAL)
-def tracked(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def tracked(event: kopf.RawEvent, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     rt: Runtime = memo.runtime
     if event.get("type") == "DELETED":
         rt.registry.forget(body.metadata.namespace or "", body.metadata.name or "")

@@ -42,7 +42,8 @@ class ClientPool:
                 read_timeout=self.settings.request_timeout,
                 retry=RetryPolicy(max_attempts=3, max_delay=5.0),
             )
-            client = TargonClient(config, observer=self.metrics.observe_call)
+            # A modest pool: httpcore scans every pooled connection per request.
+            client = TargonClient(config, observer=self.metrics.observe_call, max_connections=32)
             self._clients[ident] = client
         return client
 

@@ -1,10 +1,11 @@
 """Kubernetes Events on a resource: Targon's own events mirrored, and the operator's.
 
 Targon events are mirrored each once: an Event's name is derived from the Targon event
-(uid, time, type, message), so posting it twice is a harmless 409; and only events newer
-than ``status.lastEventTime`` are considered, so Events that the apiserver already expired
-are not posted again. Messages are Targon's or the operator's own text; neither ever holds
-a secret value.
+(uid, time, type, message), so posting it twice is a harmless 409. The apiserver expires
+Events after an hour (``--event-ttl``), after which a name could be used again: so Targon
+events older than ``MAX_AGE`` are not mirrored at all, rather than remembering what was
+mirrored in status, which would cost a status write per resource per change. Messages are
+Targon's or the operator's own text; neither ever holds a secret value.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import logging
 import re
 import socket
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..kube import KubeClient, KubeConflict, KubeError, paths
@@ -24,6 +26,8 @@ from .registry import Tracked
 logger = logging.getLogger(__name__)
 
 COMPONENT = "targon-operator"
+MAX_AGE = timedelta(minutes=45)
+"""Older Targon events are not mirrored: their Events may already have expired."""
 _INSTANCE = socket.gethostname()
 
 
@@ -97,12 +101,18 @@ class EventRecorder:
     async def mirror(
         self, tracked: Tracked, events: list[WorkloadEvent], *, after: str | None
     ) -> str | None:
-        """Post Targon ``events`` newer than ``after``; returns the newest time posted."""
+        """Post Targon ``events`` newer than ``after`` (and than ``MAX_AGE``); returns the
+        newest time seen, for the next call's ``after``."""
         seen_until = parse_time(after)
+        oldest = datetime.now(UTC) - MAX_AGE
+        if seen_until is None or seen_until < oldest:
+            seen_until = oldest
         newest, newest_time = after, seen_until
         for item in events:
             moment = parse_time(item.created_at)
-            if seen_until is not None and moment is not None and moment <= seen_until:
+            # Strictly older only: Targon's times have whole seconds, so an event of the same
+            # second may be new; posting one twice is a harmless 409.
+            if moment is not None and moment < seen_until:
                 continue
             await self._create(self._mirrored(tracked, item))
             if moment is not None and (newest_time is None or moment > newest_time):

@@ -103,6 +103,9 @@ class Reconciler:
                 if isinstance(step, reconcile.Blocked):
                     raise step.error
                 await self.carry_out(step)
+            else:
+                # A decision loop that does not settle is a bug; back off rather than spin.
+                raise RuntimeError(f"the reconcile did not settle in {MAX_STEPS} steps")
             await self.record_success()
             self.rt.metrics.reconciles.labels("success").inc()
             return Outcome(observation=self.obs)

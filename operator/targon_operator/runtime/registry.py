@@ -5,40 +5,88 @@ it belongs to and what that resource's status says, without a GET per resource. 
 watch feeds this registry (``observe``), and the operator's own status patches update it
 at once (``record_status``), so a sync compares against the freshest status. Each entry has
 a lock: a reconcile and the sync never write the same resource at the same time.
+
+At 5,000 resources memory matters: spec and status are kept as compact JSON (about a fifth
+of the size of the parsed dicts) and parsed when a sync or a reconcile needs them; the
+few fields every sync round reads for every resource are kept parsed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+_COMPACT = {"separators": (",", ":"), "ensure_ascii": False}
 
-@dataclass(eq=False)
+
 class Tracked:
-    namespace: str
-    name: str
-    uid: str = ""
-    """metadata.uid of the resource (Events point at it)."""
-    generation: int = 0
-    resource_version: str = ""
-    created: str = ""
-    spec: dict[str, Any] = field(default_factory=dict)
-    status: dict[str, Any] = field(default_factory=dict)
-    deleting: bool = False
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    ready_seen: bool = False
-    """Whether Ready=True was already observed (for the time-to-ready metric)."""
+    """One resource, as last seen."""
+
+    __slots__ = (
+        "_spec",
+        "_status",
+        "created",
+        "deleting",
+        "event_watermark",
+        "generation",
+        "lock",
+        "name",
+        "namespace",
+        "observed_generation",
+        "phase",
+        "ready_seen",
+        "resource_version",
+        "uid",
+        "workload_uid",
+    )
+
+    def __init__(self, namespace: str, name: str) -> None:
+        self.namespace = namespace
+        self.name = name
+        self.uid = ""
+        """metadata.uid of the resource (Events point at it)."""
+        self.generation = 0
+        self.resource_version = ""
+        self.created = ""
+        self.deleting = False
+        self.lock = asyncio.Lock()
+        self.ready_seen = False
+        """Whether Ready=True was already observed (for the time-to-ready metric)."""
+        self.event_watermark: str | None = None
+        self.workload_uid: str | None = None
+        self.phase: str | None = None
+        self.observed_generation: int | None = None
+        self._spec = b"{}"
+        self._status = b"{}"
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.namespace, self.name)
 
     @property
-    def workload_uid(self) -> str | None:
-        value = self.status.get("workloadUid")
-        return str(value) if value else None
+    def spec(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self._spec)
+        return value
+
+    @property
+    def status(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self._status)
+        return value
+
+    def set_spec(self, spec: Mapping[str, Any]) -> None:
+        self._spec = json.dumps(spec, **_COMPACT).encode()  # type: ignore[arg-type]
+
+    def set_status(self, status: Mapping[str, Any]) -> None:
+        kept = {k: v for k, v in status.items() if k != "kopf"}
+        self._status = json.dumps(kept, **_COMPACT).encode()  # type: ignore[arg-type]
+        uid = kept.get("workloadUid")
+        self.workload_uid = str(uid) if uid else None
+        phase = kept.get("phase")
+        self.phase = str(phase) if phase else None
+        observed = kept.get("observedGeneration")
+        self.observed_generation = int(observed) if observed is not None else None
 
 
 def _newer(candidate: str, current: str) -> bool:
@@ -67,7 +115,7 @@ class Registry:
         key = (str(meta.get("namespace", "")), str(meta.get("name", "")))
         tracked = self._items.get(key)
         if tracked is None:
-            tracked = Tracked(namespace=key[0], name=key[1])
+            tracked = Tracked(key[0], key[1])
             self._items[key] = tracked
         version = str(meta.get("resourceVersion", ""))
         if _newer(version, tracked.resource_version):
@@ -75,9 +123,9 @@ class Registry:
             tracked.uid = str(meta.get("uid", ""))
             tracked.generation = int(meta.get("generation") or 0)
             tracked.created = str(meta.get("creationTimestamp", ""))
-            tracked.spec = dict(body.get("spec") or {})
-            tracked.status = {k: v for k, v in (body.get("status") or {}).items() if k != "kopf"}
-            tracked.deleting = bool(meta.get("deletionTimestamp"))
+            tracked.set_spec(body.get("spec") or {})
+            tracked.set_status(body.get("status") or {})
+            tracked.deleting = tracked.deleting or bool(meta.get("deletionTimestamp"))
         return tracked
 
     def record_status(self, namespace: str, name: str, obj: Mapping[str, Any]) -> None:

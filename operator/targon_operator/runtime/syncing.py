@@ -16,7 +16,8 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
 from pydantic import SecretStr
@@ -30,6 +31,7 @@ from . import inputs as inputs_mod
 from .context import Runtime, key_id
 from .events import EventRecorder
 from .executor import Reconciler
+from .memory import Trimmer
 from .registry import Tracked
 from .status import StatusWriter, status_changes
 
@@ -44,11 +46,28 @@ class Syncer:
         self.rt = rt
         self.status = StatusWriter(rt.kube, rt.registry, rt.metrics)
         self.events = EventRecorder(rt.kube)
-        self._limit = asyncio.Semaphore(rt.settings.max_concurrent_syncs)
+        # Event mirroring runs beside the rounds, so that a round (and the status patches
+        # users wait for) never waits for Events to be posted.
+        self._mirror_queue: asyncio.Queue[tuple[Tracked, targon.TargonClient, str]] = (
+            asyncio.Queue()
+        )
+        self._mirror_pending: set[tuple[str, str]] = set()
+        self._trimmer = Trimmer()
 
     # --- The loop --------------------------------------------------------------------------
 
     async def run(self) -> None:
+        workers = [
+            asyncio.create_task(self._mirror_worker(), name=f"targon-events-{i}") for i in range(4)
+        ]
+        try:
+            await self._loop()
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def _loop(self) -> None:
         while True:
             started = time.monotonic()
             try:
@@ -80,7 +99,7 @@ class Syncer:
 
     async def sync_once(self) -> None:
         self.rt.metrics.syncs.inc()
-        jobs: list[Awaitable[None]] = []
+        jobs: list[Callable[[], Awaitable[None]]] = []
         for client, members in (await self._groups()).values():
             listed_at = time.time()
             try:
@@ -93,20 +112,29 @@ class Syncer:
             for tracked in members:
                 uid = tracked.workload_uid
                 if uid and not tracked.deleting and not tracked.lock.locked():
-                    job = self.sync_one(tracked, client, remote.get(uid), listed_at)
-                    jobs.append(self._bounded(job))
-        jobs.extend(self._bounded(job) for job in await self._source_checks())
-        await asyncio.gather(*jobs)
+                    item = remote.get(uid)
+                    jobs.append(partial(self.sync_one, tracked, client, uid, item, listed_at))
+        jobs.extend(await self._source_checks())
+        await self._run_all(jobs)
         self.update_gauges()
+        self._trimmer.maybe_trim()
 
-    async def _bounded(self, job: Awaitable[None]) -> None:
-        async with self._limit:
-            try:
-                await job
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("syncing one resource failed")
+    async def _run_all(self, jobs: list[Callable[[], Awaitable[None]]]) -> None:
+        """Run ``jobs`` on a fixed number of workers: a coroutine per job, created only when
+        a worker takes it, keeps the memory of a round flat at thousands of resources."""
+        pending = iter(jobs)
+
+        async def worker() -> None:
+            for job in pending:
+                try:
+                    await job()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("syncing one resource failed")
+
+        workers = min(self.rt.settings.max_concurrent_syncs, len(jobs))
+        await asyncio.gather(*(worker() for _ in range(workers)))
 
     async def _groups(self) -> dict[str, tuple[targon.TargonClient, list[Tracked]]]:
         """Resources by the API key they use: one list per key."""
@@ -145,12 +173,16 @@ class Syncer:
         self,
         tracked: Tracked,
         client: targon.TargonClient,
+        uid: str,
         item: targon.WorkloadSummary | None,
         listed_at: float,
     ) -> None:
+        """Bring one resource's status in line with ``item``, the list's view of ``uid``."""
         if tracked.lock.locked():
             return
         async with tracked.lock:
+            if tracked.workload_uid != uid or tracked.deleting:
+                return  # a reconcile changed it while this round was listing: next round
             status = tracked.status
             if item is None:
                 if not self._newer_than_list(status, listed_at):
@@ -218,10 +250,6 @@ class Syncer:
             changes.pop("conditions")
         if not changes:
             return
-        if "phase" in changes or "updatedAt" in changes:
-            newest = await self._mirror_events(tracked, client, item.uid)
-            if newest and newest != status.get("lastEventTime"):
-                changes["lastEventTime"] = newest
         changes["lastSyncTime"] = now_iso()
         await self.status.patch(tracked.namespace, tracked.name, changes, writer="sync")
         if ready == "True" and not tracked.ready_seen:
@@ -229,6 +257,26 @@ class Syncer:
             created = parse_time(tracked.created)
             if created is not None:
                 self.rt.metrics.time_to_ready.observe(max(0.0, time.time() - created.timestamp()))
+        if (
+            "phase" in changes or "updatedAt" in changes
+        ) and tracked.key not in self._mirror_pending:
+            # Queued after the status patch, so that mirroring never delays what users wait for.
+            self._mirror_pending.add(tracked.key)
+            self._mirror_queue.put_nowait((tracked, client, item.uid))
+
+    async def _mirror_worker(self) -> None:
+        while True:
+            tracked, client, uid = await self._mirror_queue.get()
+            self._mirror_pending.discard(tracked.key)
+            try:
+                newest = await self._mirror_events(tracked, client, uid)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("mirroring Targon events failed")
+                continue
+            if newest:
+                tracked.event_watermark = newest
 
     async def _mirror_events(
         self, tracked: Tracked, client: targon.TargonClient, uid: str
@@ -238,11 +286,11 @@ class Syncer:
         except targon.TargonError as exc:
             logger.warning("%s/%s: could not read Targon events: %s", *tracked.key, exc)
             return None
-        return await self.events.mirror(tracked, events, after=tracked.status.get("lastEventTime"))
+        return await self.events.mirror(tracked, events, after=tracked.event_watermark)
 
     # --- Secrets and ConfigMaps that changed -----------------------------------------------
 
-    async def _source_checks(self) -> list[Awaitable[None]]:
+    async def _source_checks(self) -> list[Callable[[], Awaitable[None]]]:
         """Resources whose referenced Secrets or ConfigMaps changed since they were sent."""
         by_namespace: dict[str, list[Tracked]] = defaultdict(list)
         for tracked in self.rt.registry:
@@ -252,14 +300,14 @@ class Syncer:
                 and not tracked.deleting
             ):
                 by_namespace[tracked.namespace].append(tracked)
-        jobs: list[Awaitable[None]] = []
+        jobs: list[Callable[[], Awaitable[None]]] = []
         for namespace, members in by_namespace.items():
             versions = await self._versions(namespace, members)
             for tracked in members:
                 recorded: dict[str, str] = tracked.status.get("sourceVersions") or {}
                 changed = {ref for ref, rv in recorded.items() if versions.get(ref) != rv}
                 if changed:
-                    jobs.append(self._resend(tracked, changed))
+                    jobs.append(partial(self._resend, tracked, changed))
         return jobs
 
     async def _versions(self, namespace: str, members: Iterable[Tracked]) -> dict[str, str]:

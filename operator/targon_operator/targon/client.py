@@ -13,9 +13,9 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -87,6 +87,10 @@ class TargonConfig:
     """When and how long to back off for 429, 5xx and transport errors."""
     user_agent: str = "targon-operator"
 
+    def __post_init__(self) -> None:
+        # "http://host/" + "/tha/v2" would be a path the API does not serve.
+        object.__setattr__(self, "base_url", self.base_url.rstrip("/"))
+
     @classmethod
     def from_env(
         cls,
@@ -119,18 +123,26 @@ class TargonClient:
     ) -> None:
         self.config = config
         self._observer = observer
+        key = config.api_key.get_secret_value()
+        # httpx quotes a header value it refuses in its error (a key read from a file with
+        # its trailing newline, say): such a key is never handed to it, and every request
+        # fails with a TargonConfigError that does not quote it.
+        self._key_problem = _key_problem(key)
+        headers = {"User-Agent": config.user_agent}
+        if self._key_problem is None:
+            headers["Authorization"] = f"Bearer {key}"
         self._http = httpx.AsyncClient(
             base_url=config.base_url + API_PREFIX,
-            headers={
-                "Authorization": f"Bearer {config.api_key.get_secret_value()}",
-                "User-Agent": config.user_agent,
-            },
+            headers=headers,
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             transport=transport,
         )
+        # Requests wait here rather than inside httpcore's pool, whose hand-out is quadratic
+        # in the number of waiting requests.
+        self._slots = asyncio.Semaphore(max_connections)
 
     def __repr__(self) -> str:
         return f"TargonClient(base_url={self.config.base_url!r})"
@@ -216,7 +228,9 @@ class TargonClient:
         return self._parse(Workload, response)
 
     async def update_workload(self, uid: str, request: UpdateWorkloadRequest) -> Workload:
-        """PATCH only the fields set on ``request``."""
+        """PATCH only the fields set on ``request`` (an empty one is refused, not sent)."""
+        if request.is_empty():
+            raise ValueError("an empty update would only restart the workload; nothing sent")
         response = await self._request(
             "update", "PATCH", f"/workloads/{_seg(uid)}", json=request.to_body()
         )
@@ -267,12 +281,18 @@ class TargonClient:
         tail: int | None = None,
         since: datetime | str | None = None,
         follow: bool = False,
-    ) -> AsyncIterator[str]:
-        """Log lines, without their newline. With ``follow`` it ends when the server closes."""
+    ) -> AsyncGenerator[str, None]:
+        """Log lines, without their newline. With ``follow`` it ends when the server closes.
+
+        Close it (``await lines.aclose()``) to stop following early. A naive ``since`` is UTC.
+        """
         if isinstance(since, datetime):
-            since = since.isoformat().replace("+00:00", "Z")
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=UTC)
+            since = since.astimezone(UTC).isoformat().replace("+00:00", "Z")
         params = _query(tail=tail, since=since, follow="true" if follow else None)
         path = f"/workloads/{_seg(uid)}/logs"
+        self._check_key()
         # Retries cover establishing the stream; once lines flow, an error ends the iterator.
         timeout = httpx.Timeout(None, connect=self.config.connect_timeout) if follow else None
         attempt = 0
@@ -350,13 +370,15 @@ class TargonClient:
         params: Mapping[str, str] | None = None,
         idempotent: bool = True,
     ) -> httpx.Response:
+        self._check_key()
         attempt = 0
         while True:
             attempt += 1
             started = time.monotonic()
             error: TargonError
             try:
-                response = await self._http.request(method, path, json=json, params=params)
+                async with self._slots:
+                    response = await self._http.request(method, path, json=json, params=params)
             except httpx.HTTPError as exc:
                 self._observe(endpoint, method, None, started, attempt)
                 error = self._transport_error(exc, endpoint, method, path)
@@ -367,6 +389,10 @@ class TargonClient:
                 error = self._api_error(response, method, path)
             if not await self._should_retry(error, attempt, idempotent=idempotent):
                 raise error
+
+    def _check_key(self) -> None:
+        if self._key_problem is not None:
+            raise TargonConfigError(self._key_problem)
 
     async def _should_retry(self, error: TargonError, attempt: int, *, idempotent: bool) -> bool:
         policy = self.config.retry
@@ -458,6 +484,15 @@ def _error_message(response: httpx.Response) -> str:
             if isinstance(value, dict) and isinstance(value.get("message"), str):
                 return str(value["message"])
     return response.reason_phrase
+
+
+def _key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be sent as a Bearer token, without quoting it; ``None`` if it can."""
+    if not key:
+        return "the Targon API key is empty"
+    if not all("!" <= char <= "~" for char in key):
+        return "the Targon API key has whitespace, control or non-ASCII characters"
+    return None
 
 
 def _query(**params: object) -> dict[str, str]:

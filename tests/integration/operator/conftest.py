@@ -113,6 +113,8 @@ class OperatorProcess:
     log_path: Path
     settings: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    api_key: str | None = API_KEY
+    """The default key given as TARGON_API_KEY; None gives none (e.g. to use --api-key-secret)."""
     proc: subprocess.Popen[bytes] | None = None
     metrics_port: int = 0
     liveness_port: int = 0
@@ -135,10 +137,12 @@ class OperatorProcess:
             **os.environ,
             "KUBECONFIG": str(self.kubeconfig),
             "TARGON_API_URL": self.sim_url,
-            "TARGON_API_KEY": API_KEY,
             "PYTHONUNBUFFERED": "1",
             **self.env,
         }
+        env.pop("TARGON_API_KEY", None)
+        if self.api_key is not None:
+            env["TARGON_API_KEY"] = self.api_key
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()

@@ -198,9 +198,11 @@ def test_delete_removes_the_remote_workload_then_the_finalizer(
 ) -> None:
     workloads.apply("api", serverless_spec())
     uid = workloads.wait_ready("api")["workloadUid"]
+    wait_for(lambda: any(p.endswith("/events") for _, p in sim.calls()), what="events mirrored")
+    sim.clear_journal()
     workloads.kubectl("delete", "tw", "api", "--wait=false")
     workloads.wait_gone("api")
-    assert ("DELETE", f"/tha/v2/workloads/{uid}") in sim.calls()
+    assert sim.calls() == [("DELETE", f"/tha/v2/workloads/{uid}")]
     assert all(w["uid"] != uid for w in sim.workloads())
 
 
