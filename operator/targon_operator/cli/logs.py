@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 
-import kopf
-
 
 class _QuietTracking(logging.Filter):
     """kopf logs every handler success; for the watch-to-registry handler that is noise."""
@@ -20,6 +18,8 @@ class _QuietTracking(logging.Filter):
 
 
 def setup(level: str = "INFO", fmt: str = "text") -> None:
+    import kopf  # here, not at the top: `run` decides first whether kopf may see kubernetes
+
     log_format = kopf.LogFormat.JSON if fmt == "json" else kopf.LogFormat.FULL
     kopf.configure(debug=level == "DEBUG", verbose=False, quiet=False, log_format=log_format)
     logging.getLogger().setLevel(level)

@@ -7,9 +7,11 @@ table in the README is generated from it.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from .. import settings as settings_mod
+from ..kube.client import in_cluster
 from . import logs
 
 
@@ -24,6 +26,10 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if in_cluster() and "kubernetes" not in sys.modules:
+        # kopf imports the kubernetes client (14 MB of RSS) only to log in with it; in a Pod,
+        # kopf's own service-account login and ours (KubeCredentials.in_cluster) need none.
+        sys.modules["kubernetes"] = None  # type: ignore[assignment]
     ours = settings_mod.OperatorSettings.load(args)
     logs.setup(ours.log_level, ours.log_format)
     import kopf

@@ -37,13 +37,21 @@ def configure_kopf(settings: kopf.OperatorSettings, ours: OperatorSettings) -> N
     settings.watching.client_timeout = 330
     settings.watching.connect_timeout = 30
     settings.networking.request_timeout = 60
+    # At most this many resources are being handled at once; the rest wait their turn in
+    # kopf's queue. Unbounded, thousands of in-flight reconciles set a memory high-water
+    # mark that Python never gives back (78 KB of RSS per resource at 1,000). A worker
+    # keeps its slot until it has been idle for idle_timeout (5 s by default), which with
+    # a limit would throttle a burst of creates to limit/5 per second: release it sooner
+    # (much sooner costs memory again: each new worker leaves some behind).
+    settings.queueing.worker_limit = ours.max_concurrent_reconciles
+    settings.queueing.idle_timeout = 1.0
 
 
 @kopf.on.startup()
 async def started(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     ours: OperatorSettings = memo.get("settings") or OperatorSettings.load()
     configure_kopf(settings, ours)
-    rt = Runtime(settings=ours, kube=KubeClient(KubeCredentials.load()))
+    rt = Runtime(settings=ours, kube=KubeClient(KubeCredentials.load(), max_connections=16))
     memo.runtime = rt
     memo.sync_task = asyncio.create_task(Syncer(rt).run(), name="targon-sync")
     if ours.metrics_port:
@@ -72,7 +80,7 @@ async def stopped(memo: kopf.Memo, **_: Any) -> None:
 
 
 @kopf.on.probe(id="trackedWorkloads")
-def tracked_workloads(memo: kopf.Memo, **_: Any) -> int:
+async def tracked_workloads(memo: kopf.Memo, **_: Any) -> int:
     rt: Runtime | None = memo.get("runtime")
     return len(rt.registry) if rt is not None else 0
 
@@ -82,8 +90,13 @@ async def serve_metrics(rt: Runtime, port: int) -> web.AppRunner:
         body = generate_latest(rt.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
+    async def ready(_: web.Request) -> web.Response:
+        # Serving once the runtime exists: the watch is up and the sync task is running.
+        return web.Response(text="ok")
+
     app = web.Application()
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/readyz", ready)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "0.0.0.0", port).start()  # noqa: S104 - scraped from the pod IP

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 import yaml
@@ -82,5 +84,7 @@ def test_a_second_apply_shows_no_diff_after_the_operator_converged(
     )
     assert "serverside-applied" in again.stdout
     assert workloads.get("gitops")["metadata"]["generation"] == 1  # type: ignore[index]
-    managers = {m["manager"] for m in workloads.get("gitops")["metadata"]["managedFields"]}  # type: ignore[index]
+    shown = kubectl("get", "tw", "gitops", "-o", "json", "--show-managed-fields")
+    fields = json.loads(shown.stdout)["metadata"]["managedFields"]
+    managers = {m["manager"] for m in fields}
     assert "argocd-controller" in managers
