@@ -41,7 +41,7 @@ CONCURRENCY = 100
 """Concurrent creates of the benchmark's own apply (both runs)."""
 # The floor works with the operator's defaults: resources at once (kopf's worker limit),
 # apiserver connections, Targon connections.
-FLOOR_RESOURCES = 64
+FLOOR_RESOURCES = 128
 FLOOR_KUBE_CONNECTIONS = 16
 FLOOR_TARGON_CONNECTIONS = 32
 

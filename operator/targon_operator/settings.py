@@ -57,7 +57,7 @@ class OperatorSettings(BaseModel):
         30.0, description="Seconds to wait for a Targon API answer.", gt=0
     )
     max_concurrent_reconciles: int = Field(
-        64,
+        128,
         description="Resources reconciled at once; the rest queue (bounds memory at scale).",
         ge=1,
     )

@@ -42,7 +42,9 @@ def configure_kopf(settings: kopf.OperatorSettings, ours: OperatorSettings) -> N
     # mark that Python never gives back (78 KB of RSS per resource at 1,000). A worker
     # keeps its slot until it has been idle for idle_timeout (5 s by default), which with
     # a limit would throttle a burst of creates to limit/5 per second: release it sooner
-    # (much sooner costs memory again: each new worker leaves some behind).
+    # (much sooner costs memory again: each new worker leaves some behind). At 500
+    # resources a limit of 128 converged in 12.5 s against 14-15.5 s with 64, at the same
+    # RSS once settled at 5,000 (peak 303 MB against 288 MB).
     settings.queueing.worker_limit = ours.max_concurrent_reconciles
     settings.queueing.idle_timeout = 1.0
 
