@@ -18,46 +18,27 @@ from .retrying import raise_for
 
 
 async def _reconcile(
-    memo: Any,
-    body: kopf.Body,
-    patch: kopf.Patch,
-    retry: int,
-    changed: frozenset[str] = frozenset(),
+    memo: Any, body: kopf.Body, retry: int, changed: frozenset[str] = frozenset()
 ) -> None:
     rt: Runtime = memo.runtime
     tracked = rt.registry.observe(body)
     async with tracked.lock:
-        outcome = await Reconciler(
-            rt, tracked, changed_fields=changed, defer_final_status=True
-        ).run()
-    # kopf writes the final status in the same patch as its own bookkeeping.
-    for key, value in (outcome.status_patch or {}).items():
-        patch.status[key] = value
+        outcome = await Reconciler(rt, tracked, changed_fields=changed).run()
     raise_for(outcome.failure, retry=retry, settings=rt.settings)
 
 
 @kopf.on.create(paths.GROUP, paths.VERSION, paths.PLURAL)
-async def created(
-    body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **_: Any
-) -> None:
-    await _reconcile(memo, body, patch, retry)
+async def created(body: kopf.Body, memo: kopf.Memo, retry: int, **_: Any) -> None:
+    await _reconcile(memo, body, retry)
 
 
 @kopf.on.update(paths.GROUP, paths.VERSION, paths.PLURAL, field="spec")
 async def updated(
-    body: kopf.Body,
-    old: Any,
-    new: Any,
-    patch: kopf.Patch,
-    memo: kopf.Memo,
-    retry: int,
-    **_: Any,
+    body: kopf.Body, old: Any, new: Any, memo: kopf.Memo, retry: int, **_: Any
 ) -> None:
-    await _reconcile(memo, body, patch, retry, frozenset(changed_fields(old, new or {})))
+    await _reconcile(memo, body, retry, frozenset(changed_fields(old, new or {})))
 
 
 @kopf.on.resume(paths.GROUP, paths.VERSION, paths.PLURAL)
-async def resumed(
-    body: kopf.Body, patch: kopf.Patch, memo: kopf.Memo, retry: int, **_: Any
-) -> None:
-    await _reconcile(memo, body, patch, retry)
+async def resumed(body: kopf.Body, memo: kopf.Memo, retry: int, **_: Any) -> None:
+    await _reconcile(memo, body, retry)

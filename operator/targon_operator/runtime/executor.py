@@ -35,8 +35,6 @@ MAX_STEPS = 24
 class Outcome:
     observation: Observation
     failure: Failure | None = None
-    status_patch: dict[str, Any] | None = None
-    """With ``defer_final_status``: the final status changes, for the caller to write."""
 
 
 class Reconciler:
@@ -50,15 +48,10 @@ class Reconciler:
         changed_fields: frozenset[str] = frozenset(),
         check_drift: bool = False,
         writer: str = "reconcile",
-        defer_final_status: bool = False,
     ) -> None:
         self.rt = rt
         self.tracked = tracked
         self.writer = writer
-        # A kopf handler hands the final status to kopf, which writes it in the same patch
-        # as its own bookkeeping: one watch event less per reconcile, for every resource.
-        self.defer_final_status = defer_final_status
-        self.deferred: dict[str, Any] | None = None
         self.status = StatusWriter(rt.kube, rt.registry, rt.metrics)
         self.events = EventRecorder(rt.kube)
         spec = WorkloadSpec.model_validate(tracked.spec)
@@ -115,7 +108,7 @@ class Reconciler:
                 raise RuntimeError(f"the reconcile did not settle in {MAX_STEPS} steps")
             await self.record_success()
             self.rt.metrics.reconciles.labels("success").inc()
-            return Outcome(observation=self.obs, status_patch=self.deferred)
+            return Outcome(observation=self.obs)
         except Exception as exc:
             failure = conditions.failure_for(exc)
             self._log("reconcile", "failed", reason=failure.reason.value)
@@ -349,7 +342,7 @@ class Reconciler:
             desired["sourceVersions"] = dict(obs.inputs.source_versions) or None
         if obs.status.create_pending is not None and obs.status.workload_uid:
             desired["createPending"] = None
-        await self._write_if_changed(desired, defer=self.defer_final_status)
+        await self._write_if_changed(desired)
 
     async def record_failure(self, failure: Failure) -> None:
         obs, now = self.obs, now_iso()
@@ -411,7 +404,7 @@ class Reconciler:
                     self.tracked, reason=failure.reason.value, message=failure.message
                 )
 
-    async def _write_if_changed(self, desired: dict[str, Any], *, defer: bool = False) -> None:
+    async def _write_if_changed(self, desired: dict[str, Any]) -> None:
         current = self.tracked.status
         changes = status_changes(current, desired)
         if "conditions" in changes and conditions.same_conditions(
@@ -421,10 +414,4 @@ class Reconciler:
         if not changes:
             return
         changes["lastSyncTime"] = now_iso()
-        if defer:
-            # The registry learns it now, so that the sync compares against it at once.
-            merged = {k: v for k, v in {**current, **changes}.items() if v is not None}
-            self.tracked.set_status(merged)
-            self.deferred = changes
-            return
         await self.write(changes)
