@@ -5,57 +5,19 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from targon_operator import targon, translate
+from targon_operator.resource import WorkloadSpec
 from targon_operator.translate import ResolvedInputs
+from tests.reference import SERVERLESS_EXAMPLE, SERVERLESS_EXAMPLE_SPEC
 from tests.unit.builders import NO_INPUTS, rental_spec, spec, summary, workload
 
 
 def test_a_serverless_spec_becomes_the_reference_create_body() -> None:
     body = translate.create_request(
-        spec(
-            projectId="prj-abc123def456",
-            serverlessConfig={
-                "minReplicas": 0,
-                "maxReplicas": 5,
-                "initialReplicas": 1,
-                "targetConcurrency": 10,
-                "scaleDownDelay": "300s",
-                "zeroGracePeriod": "600s",
-                "timeoutSeconds": 60,
-                "readinessProbe": {
-                    "path": "/healthz",
-                    "port": 8080,
-                    "initialDelaySeconds": 10,
-                    "periodSeconds": 5,
-                },
-            },
-        ),
+        WorkloadSpec.model_validate(SERVERLESS_EXAMPLE_SPEC),
         name="my-inference-api",
         inputs=NO_INPUTS,
     ).to_body()
-    assert body == {
-        "name": "my-inference-api",
-        "image": "my-model-server:latest",
-        "resource_name": "h200-small",
-        "type": "SERVERLESS",
-        "project_id": "prj-abc123def456",
-        "ports": [{"port": 8080, "protocol": "TCP", "routing": "PROXIED"}],
-        "envs": [{"name": "MODEL_NAME", "value": "llama-3"}],
-        "serverless_config": {
-            "min_replicas": 0,
-            "max_replicas": 5,
-            "initial_replicas": 1,
-            "target_concurrency": 10,
-            "scale_down_delay": "300s",
-            "zero_grace_period": "600s",
-            "timeout_seconds": 60,
-            "readiness_probe": {
-                "path": "/healthz",
-                "port": 8080,
-                "initial_delay_seconds": 10,
-                "period_seconds": 5,
-            },
-        },
-    }
+    assert body == SERVERLESS_EXAMPLE
 
 
 def test_rental_only_fields_go_to_rentals_and_command_maps_to_commands() -> None:

@@ -17,35 +17,11 @@ from tests.integration.operator.conftest import (
     rental_spec,
     serverless_spec,
 )
-from tests.integration.sim.helpers import RENTAL_EXAMPLE, SERVERLESS_EXAMPLE
 from tests.kubectl import Kubectl
+from tests.reference import RENTAL_EXAMPLE, SERVERLESS_EXAMPLE, SERVERLESS_EXAMPLE_SPEC
 from tests.waiting import stays, wait_for
 
 pytestmark = pytest.mark.cluster
-
-SERVERLESS_EXAMPLE_SPEC = {
-    "type": "Serverless",
-    "image": "my-model-server:latest",
-    "resourceName": "h200-small",
-    "projectId": "prj-abc123def456",
-    "ports": [{"port": 8080, "protocol": "TCP", "routing": "PROXIED"}],
-    "env": [{"name": "MODEL_NAME", "value": "llama-3"}],
-    "serverlessConfig": {
-        "minReplicas": 0,
-        "maxReplicas": 5,
-        "initialReplicas": 1,
-        "targetConcurrency": 10,
-        "scaleDownDelay": "300s",
-        "zeroGracePeriod": "600s",
-        "timeoutSeconds": 60,
-        "readinessProbe": {
-            "path": "/healthz",
-            "port": 8080,
-            "initialDelaySeconds": 10,
-            "periodSeconds": 5,
-        },
-    },
-}
 
 
 def test_a_serverless_workload_is_registered_deployed_and_reported_running(

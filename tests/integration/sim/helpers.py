@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from tests.reference import SERVERLESS_EXAMPLE
+
 T = TypeVar("T")
 
 # Building an SSL context per client costs ~20 ms (loading CA certificates), and every
@@ -28,47 +30,6 @@ def client(base_url: str, *, key: str | None = None, timeout: float = 5.0) -> ht
 UID_RE = re.compile(r"wrk-[a-z0-9]{12}")
 TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
-# Verbatim from the reference: "Example: Create a Rental Workload".
-RENTAL_EXAMPLE: dict[str, Any] = {
-    "name": "my-training-job",
-    "image": "pytorch/pytorch:latest",
-    "resource_name": "h200-small",
-    "type": "RENTAL",
-    "project_id": "prj-abc123def456",
-    "ports": [
-        {"port": 8080, "protocol": "TCP", "routing": "PROXIED"},
-        {"port": 2222, "protocol": "TCP", "routing": "DIRECT"},
-    ],
-    "envs": [{"name": "MODEL_NAME", "value": "llama-3"}],
-    "volumes": [{"uid": "vol-xyz789abc123", "mount_path": "/data"}],
-    "ssh_keys": ["shk-def456ghi789"],
-}
-
-# Verbatim from the reference: "Example: Create a Serverless Workload".
-SERVERLESS_EXAMPLE: dict[str, Any] = {
-    "name": "my-inference-api",
-    "image": "my-model-server:latest",
-    "resource_name": "h200-small",
-    "type": "SERVERLESS",
-    "project_id": "prj-abc123def456",
-    "ports": [{"port": 8080, "protocol": "TCP", "routing": "PROXIED"}],
-    "envs": [{"name": "MODEL_NAME", "value": "llama-3"}],
-    "serverless_config": {
-        "min_replicas": 0,
-        "max_replicas": 5,
-        "initial_replicas": 1,
-        "target_concurrency": 10,
-        "scale_down_delay": "300s",
-        "zero_grace_period": "600s",
-        "timeout_seconds": 60,
-        "readiness_probe": {
-            "path": "/healthz",
-            "port": 8080,
-            "initial_delay_seconds": 10,
-            "period_seconds": 5,
-        },
-    },
-}
 
 # Verbatim from the reference: "Update Workload", example request.
 PATCH_EXAMPLE: dict[str, Any] = {

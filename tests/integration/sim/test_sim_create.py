@@ -9,11 +9,10 @@ import httpx
 import pytest
 
 from targon_operator.sim import CATALOG
+from tests.reference import RENTAL_EXAMPLE, SERVERLESS_EXAMPLE
 
 from .helpers import (
     H200_SMALL,
-    RENTAL_EXAMPLE,
-    SERVERLESS_EXAMPLE,
     TIMESTAMP_RE,
     UID_RE,
     WORKLOAD_FIELDS,

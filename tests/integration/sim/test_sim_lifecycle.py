@@ -7,10 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.reference import SERVERLESS_EXAMPLE
+
 from .helpers import (
     EVENT_FIELDS,
     PATCH_EXAMPLE,
-    SERVERLESS_EXAMPLE,
     STATE_FIELDS,
     SUMMARY_FIELDS,
     TIMESTAMP_RE,

@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from .helpers import SERVERLESS_EXAMPLE, assert_error, create, rental, serverless
+from tests.reference import SERVERLESS_EXAMPLE
+
+from .helpers import assert_error, create, rental, serverless
 
 DROP = object()
 

@@ -27,10 +27,9 @@ from targon_operator.targon import (
 from tests.integration.sim.helpers import (
     H200_SMALL,
     PATCH_EXAMPLE,
-    RENTAL_EXAMPLE,
-    SERVERLESS_EXAMPLE,
     SUMMARY_FIELDS,
 )
+from tests.reference import RENTAL_EXAMPLE, SERVERLESS_EXAMPLE
 
 from .helpers import (
     RENTAL_RESPONSE_EXAMPLE,
