@@ -14,6 +14,7 @@ import kopf
 from ..kube import paths
 from ..runtime import Reconciler, Runtime
 from ..translate import changed_fields
+from .diffbase import SharedDiffBaseStorage
 from .retrying import raise_for
 
 
@@ -21,9 +22,12 @@ async def _reconcile(
     memo: Any, body: kopf.Body, retry: int, changed: frozenset[str] = frozenset()
 ) -> None:
     rt: Runtime = memo.runtime
+    diff_base: SharedDiffBaseStorage = memo.diff_base
     tracked = rt.registry.observe(body)
     async with tracked.lock:
-        outcome = await Reconciler(rt, tracked, changed_fields=changed).run()
+        outcome = await Reconciler(
+            rt, tracked, changed_fields=changed, diff_base=diff_base.essence_of(body)
+        ).run()
     raise_for(outcome.failure, retry=retry, settings=rt.settings)
 
 

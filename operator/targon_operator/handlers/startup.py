@@ -21,15 +21,17 @@ from ..kube import KubeClient, KubeCredentials
 from ..resource import FINALIZER
 from ..runtime import Runtime, Syncer
 from ..settings import OperatorSettings
+from .diffbase import SharedDiffBaseStorage
 
 logger = logging.getLogger("targon_operator")
 
 
-def configure_kopf(settings: kopf.OperatorSettings, ours: OperatorSettings) -> None:
+def configure_kopf(settings: kopf.OperatorSettings, ours: OperatorSettings, rt: Runtime) -> None:
     settings.persistence.finalizer = FINALIZER
-    settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
-    settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
-        field="status.kopf.lastHandledConfiguration"
+    progress = kopf.StatusProgressStorage(field="status.kopf.progress")
+    settings.persistence.progress_storage = progress
+    settings.persistence.diffbase_storage = SharedDiffBaseStorage(
+        registry=rt.registry, progress=progress
     )
     settings.posting.enabled = False
     settings.posting.loggers = False
@@ -52,9 +54,10 @@ def configure_kopf(settings: kopf.OperatorSettings, ours: OperatorSettings) -> N
 @kopf.on.startup()
 async def started(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     ours: OperatorSettings = memo.get("settings") or OperatorSettings.load()
-    configure_kopf(settings, ours)
     rt = Runtime(settings=ours, kube=KubeClient(KubeCredentials.load(), max_connections=16))
+    configure_kopf(settings, ours, rt)
     memo.runtime = rt
+    memo.diff_base = settings.persistence.diffbase_storage
     memo.sync_task = asyncio.create_task(Syncer(rt).run(), name="targon-sync")
     if ours.metrics_port:
         memo.metrics_runner = await serve_metrics(rt, ours.metrics_port)

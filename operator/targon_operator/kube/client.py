@@ -17,7 +17,7 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -235,6 +235,35 @@ class KubeClient:
         """Only the metadata of the objects at a collection URL: cheap even for Secrets."""
         result = await self.request("GET", path, accept=METADATA_LIST)
         return list(result.get("items", []))
+
+    async def watch(
+        self, path: str, *, resource_version: str, timeout_seconds: int = 60
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The watch events of a collection URL from ``resource_version``, until the server
+        ends the watch after ``timeout_seconds``; the caller watches again from the last
+        version it saw. Far cheaper for the apiserver than listing in a loop."""
+        params = {
+            "watch": "true",
+            "resourceVersion": resource_version,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": str(timeout_seconds),
+        }
+        try:
+            async with self._http().get(
+                self.credentials.server + path,
+                params=params,
+                headers=self._headers(),
+                timeout=aiohttp.ClientTimeout(total=None, sock_read=timeout_seconds + 30),
+            ) as response:
+                if response.status >= 400:
+                    raise _error(
+                        "GET", path, response.status, response.reason or "", await response.read()
+                    )
+                async for line in response.content:
+                    if line.strip():
+                        yield json.loads(line)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise KubeError(f"WATCH {path}: {type(exc).__name__}: {exc}") from None
 
     async def wait_for(
         self, path: str, predicate: Callable[[Any], bool], *, within: float = 60.0

@@ -23,7 +23,7 @@ from ..resource import WorkloadSpec, WorkloadStatus, now_iso
 from . import inputs as inputs_mod
 from .context import Runtime
 from .events import EventRecorder
-from .registry import Tracked
+from .registry import Tracked, diff_base_digest
 from .status import StatusWriter, status_changes
 
 logger = logging.getLogger("targon_operator.reconcile")
@@ -48,10 +48,13 @@ class Reconciler:
         changed_fields: frozenset[str] = frozenset(),
         check_drift: bool = False,
         writer: str = "reconcile",
+        diff_base: str | None = None,
     ) -> None:
         self.rt = rt
         self.tracked = tracked
         self.writer = writer
+        self.diff_base = diff_base
+        """kopf's diff-base, written with the final status of a successful reconcile."""
         self.status = StatusWriter(rt.kube, rt.registry, rt.metrics)
         self.events = EventRecorder(rt.kube)
         spec = WorkloadSpec.model_validate(tracked.spec)
@@ -342,6 +345,10 @@ class Reconciler:
             desired["sourceVersions"] = dict(obs.inputs.source_versions) or None
         if obs.status.create_pending is not None and obs.status.workload_uid:
             desired["createPending"] = None
+        if self.diff_base is not None and self.tracked.diff_base != diff_base_digest(
+            self.diff_base
+        ):
+            desired["kopf"] = {"lastHandledConfiguration": self.diff_base}
         await self._write_if_changed(desired)
 
     async def record_failure(self, failure: Failure) -> None:

@@ -14,6 +14,7 @@ few fields every sync round reads for every resource are kept parsed.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -29,6 +30,7 @@ class Tracked:
         "_status",
         "created",
         "deleting",
+        "diff_base",
         "event_watermark",
         "generation",
         "lock",
@@ -58,6 +60,8 @@ class Tracked:
         self.workload_uid: str | None = None
         self.phase: str | None = None
         self.observed_generation: int | None = None
+        self.diff_base: bytes | None = None
+        """Digest of kopf's diff-base in ``status.kopf`` (see ``handlers.diffbase``)."""
         self._spec = b"{}"
         self._status = b"{}"
 
@@ -79,6 +83,8 @@ class Tracked:
         self._spec = json.dumps(spec, **_COMPACT).encode()  # type: ignore[arg-type]
 
     def set_status(self, status: Mapping[str, Any]) -> None:
+        stored = (status.get("kopf") or {}).get("lastHandledConfiguration")
+        self.diff_base = diff_base_digest(stored) if isinstance(stored, str) else None
         kept = {k: v for k, v in status.items() if k != "kopf"}
         self._status = json.dumps(kept, **_COMPACT).encode()  # type: ignore[arg-type]
         uid = kept.get("workloadUid")
@@ -87,6 +93,10 @@ class Tracked:
         self.phase = str(phase) if phase else None
         observed = kept.get("observedGeneration")
         self.observed_generation = int(observed) if observed is not None else None
+
+
+def diff_base_digest(encoded: str) -> bytes:
+    return hashlib.blake2b(encoded.encode(), digest_size=16).digest()
 
 
 def _newer(candidate: str, current: str) -> bool:

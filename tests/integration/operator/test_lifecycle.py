@@ -7,6 +7,7 @@ sent, exactly, and that nothing else was).
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.cluster
 def test_a_serverless_workload_is_registered_deployed_and_reported_running(
     operator: OperatorProcess, sim: Sim, workloads: Workloads
 ) -> None:
+    before = status_patch_counts(workloads, operator)
     workloads.apply("my-inference-api", SERVERLESS_EXAMPLE_SPEC)
     status = workloads.wait_ready("my-inference-api")
 
@@ -57,6 +59,40 @@ def test_a_serverless_workload_is_registered_deployed_and_reported_running(
     assert obj is not None
     assert obj["metadata"]["finalizers"] == ["targon.com/finalizer"]
     assert "annotations" not in obj["metadata"]
+    assert_kopf_diff_base_came_with_the_operators_write(
+        workloads, "my-inference-api", operator, before
+    )
+
+
+def assert_kopf_diff_base_came_with_the_operators_write(
+    workloads: Workloads, name: str, operator: OperatorProcess, before: tuple[float, float]
+) -> None:
+    """kopf's diff-base holds the handled spec, yet every status write the apiserver
+    received was one of the operator's own: they carried it (``handlers.diffbase``)."""
+    obj = workloads.get(name)
+    assert obj is not None
+    stored = json.loads(obj["status"]["kopf"]["lastHandledConfiguration"])
+    assert stored["spec"] == obj["spec"]
+    received, own = status_patch_counts(workloads, operator)
+    assert received - before[0] == own - before[1]
+
+
+def status_patch_counts(workloads: Workloads, operator: OperatorProcess) -> tuple[float, float]:
+    """TargonWorkload status PATCHes received by the apiserver (this test's operator is the
+    only writer while it runs), and those the operator counted as its own."""
+    own = sum(
+        v for k, v in operator.metrics().items() if k.startswith("targon_status_patches_total")
+    )
+    text = workloads.kubectl("get", "--raw", "/metrics").stdout
+    received = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("apiserver_request_total{")
+        and 'resource="targonworkloads"' in line
+        and 'subresource="status"' in line
+        and 'verb="PATCH"' in line
+    )
+    return received, own
 
 
 def test_a_rental_with_volumes_and_ssh_keys_sends_the_reference_body(
@@ -93,6 +129,7 @@ def test_an_image_change_patches_only_the_image(
     workloads.apply("api", serverless_spec())
     uid = workloads.wait_ready("api")["workloadUid"]
     sim.clear_journal()
+    before = status_patch_counts(workloads, operator)
 
     workloads.patch("api", {"image": "my-model-server:v2"})
     wait_for(
@@ -103,6 +140,7 @@ def test_an_image_change_patches_only_the_image(
     status = workloads.wait_ready("api")
     assert sim.workload(uid)["image"] == "my-model-server:v2"
     assert status["revision"] == "2"
+    assert_kopf_diff_base_came_with_the_operators_write(workloads, "api", operator, before)
 
 
 def test_removing_a_serverless_setting_reaches_targon(
