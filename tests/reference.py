@@ -24,6 +24,21 @@ RENTAL_EXAMPLE: dict[str, Any] = {
     "ssh_keys": ["shk-def456ghi789"],
 }
 
+# The rental example above, as the spec of a TargonWorkload (translates to exactly it).
+RENTAL_EXAMPLE_SPEC: dict[str, Any] = {
+    "type": "Rental",
+    "image": "pytorch/pytorch:latest",
+    "resourceName": "h200-small",
+    "projectId": "prj-abc123def456",
+    "ports": [
+        {"port": 8080, "protocol": "TCP", "routing": "PROXIED"},
+        {"port": 2222, "protocol": "TCP", "routing": "DIRECT"},
+    ],
+    "env": [{"name": "MODEL_NAME", "value": "llama-3"}],
+    "volumes": [{"uid": "vol-xyz789abc123", "mountPath": "/data"}],
+    "sshKeys": ["shk-def456ghi789"],
+}
+
 # Verbatim from the reference: "Example: Create a Serverless Workload".
 SERVERLESS_EXAMPLE: dict[str, Any] = {
     "name": "my-inference-api",

@@ -7,7 +7,12 @@ from pydantic import SecretStr
 from targon_operator import targon, translate
 from targon_operator.resource import WorkloadSpec
 from targon_operator.translate import ResolvedInputs
-from tests.reference import SERVERLESS_EXAMPLE, SERVERLESS_EXAMPLE_SPEC
+from tests.reference import (
+    RENTAL_EXAMPLE,
+    RENTAL_EXAMPLE_SPEC,
+    SERVERLESS_EXAMPLE,
+    SERVERLESS_EXAMPLE_SPEC,
+)
 from tests.unit.builders import NO_INPUTS, rental_spec, spec, summary, workload
 
 
@@ -18,6 +23,13 @@ def test_a_serverless_spec_becomes_the_reference_create_body() -> None:
         inputs=NO_INPUTS,
     ).to_body()
     assert body == SERVERLESS_EXAMPLE
+
+
+def test_a_rental_spec_becomes_the_reference_create_body() -> None:
+    body = translate.create_request(
+        WorkloadSpec.model_validate(RENTAL_EXAMPLE_SPEC), name="my-training-job", inputs=NO_INPUTS
+    ).to_body()
+    assert body == RENTAL_EXAMPLE
 
 
 def test_rental_only_fields_go_to_rentals_and_command_maps_to_commands() -> None:

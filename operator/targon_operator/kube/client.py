@@ -129,7 +129,7 @@ class KubeCredentials:
 
 
 class KubeClient:
-    """The apiserver calls the operator, the demo and the tests make outside kopf."""
+    """The apiserver calls the operator, the demo, the tests and the benchmark make outside kopf."""
 
     def __init__(self, credentials: KubeCredentials, *, max_connections: int = 50) -> None:
         self.credentials = credentials

@@ -19,7 +19,12 @@ from tests.integration.operator.conftest import (
     serverless_spec,
 )
 from tests.kubectl import Kubectl
-from tests.reference import RENTAL_EXAMPLE, SERVERLESS_EXAMPLE, SERVERLESS_EXAMPLE_SPEC
+from tests.reference import (
+    RENTAL_EXAMPLE,
+    RENTAL_EXAMPLE_SPEC,
+    SERVERLESS_EXAMPLE,
+    SERVERLESS_EXAMPLE_SPEC,
+)
 from tests.waiting import stays, wait_for
 
 pytestmark = pytest.mark.cluster
@@ -100,22 +105,7 @@ def test_a_rental_with_volumes_and_ssh_keys_sends_the_reference_body(
 ) -> None:
     sim.volume("vol-xyz789abc123", "my-data")
     sim.ssh_key("shk-def456ghi789", "my-laptop")
-    workloads.apply(
-        "my-training-job",
-        {
-            "type": "Rental",
-            "image": "pytorch/pytorch:latest",
-            "resourceName": "h200-small",
-            "projectId": "prj-abc123def456",
-            "ports": [
-                {"port": 8080, "protocol": "TCP", "routing": "PROXIED"},
-                {"port": 2222, "protocol": "TCP", "routing": "DIRECT"},
-            ],
-            "env": [{"name": "MODEL_NAME", "value": "llama-3"}],
-            "volumes": [{"uid": "vol-xyz789abc123", "mountPath": "/data"}],
-            "sshKeys": ["shk-def456ghi789"],
-        },
-    )
+    workloads.apply("my-training-job", RENTAL_EXAMPLE_SPEC)
     status = workloads.wait_ready("my-training-job")
     assert sim.bodies("POST", "/workloads") == [RENTAL_EXAMPLE]
     assert status["urls"] == [
